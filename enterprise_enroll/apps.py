@@ -1,0 +1,36 @@
+"""AppConfig of enterprise_enroll, including its Open edX plugin declaration."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EnterpriseEnrollConfig(AppConfig):
+    """Standalone app and Open edX LMS plugin (SPEC §9)."""
+
+    name = "enterprise_enroll"
+    label = "enterprise_enroll"
+    verbose_name = _("Enterprise enrollment")
+    default_auto_field = "django.db.models.AutoField"
+
+    # Read by edx-django-utils' plugin loader when installed into the LMS (lms.djangoapp entry point).
+    plugin_app = {
+        "url_config": {
+            "lms.djangoapp": {
+                "namespace": "enterprise_enroll",
+                "regex": r"^enterprise-enroll/",
+                "relative_path": "urls_plugin",
+            },
+        },
+        "settings_config": {
+            "lms.djangoapp": {
+                "common": {"relative_path": "plugin_settings"},
+                "production": {"relative_path": "plugin_settings"},
+            },
+        },
+    }
+
+    def ready(self):
+        from . import checks, receivers, rules  # noqa: F401  (registers checks, signal receivers and rules)
+        from .plugin_settings import apply_role_defaults
+
+        apply_role_defaults()

@@ -1,0 +1,1 @@
+"""System checks: misconfigured backends are reported by `manage.py check` at start-up."""

@@ -1,0 +1,1 @@
+"""Rules predicates and permissions: the only place permission logic lives."""
