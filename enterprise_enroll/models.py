@@ -285,6 +285,8 @@ class SystemWideEnterpriseUserRoleAssignment(RoleAssignmentMixin, UserRoleAssign
     """Assigns a system-wide role to a user for one customer or all contexts."""
 
     role_class = SystemWideEnterpriseRole
+    # Declared here (edx-rbac would add it after class creation, too late for simple-history to audit it).
+    role = models.ForeignKey(SystemWideEnterpriseRole, on_delete=models.CASCADE)
     history = HistoricalRecords()
 
     class Meta:
@@ -295,6 +297,7 @@ class EnterpriseFeatureUserRoleAssignment(RoleAssignmentMixin, UserRoleAssignmen
     """Assigns a feature role directly to a user for one customer or all contexts."""
 
     role_class = EnterpriseFeatureRole
+    role = models.ForeignKey(EnterpriseFeatureRole, on_delete=models.CASCADE)
     history = HistoricalRecords()
 
     class Meta:
