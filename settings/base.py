@@ -58,10 +58,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "settings.wsgi.application"
 
+# An empty DATABASE_URL (e.g. `DATABASE_URL= make test`) means the SQLite default, like an unset one.
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=0,
     )
 }

@@ -13,3 +13,33 @@ def customer(db):
 @pytest.fixture
 def other_customer(db):
     return factories.EnterpriseCustomerFactory(name="Globex", slug="globex")
+
+
+# server_db: tests that need real parallel transactions (PostgreSQL, MariaDB/MySQL). Mark them
+# `@pytest.mark.server_db` (with `@pytest.mark.django_db(transaction=True)` when threads must see commits);
+# SQLite skips them, and .ci/run fails if they are skipped on a server database.
+SERVER_DB_VENDORS = ("postgresql", "mysql")
+SERVER_DB_OUTCOMES = ("passed", "failed", "error", "skipped")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "server_db: needs PostgreSQL or MariaDB/MySQL; skipped on SQLite")
+
+
+def pytest_runtest_setup(item):
+    """Skip server_db tests on SQLite, whose single writer cannot run transactions side by side."""
+    if item.get_closest_marker("server_db"):
+        from django.db import connection
+
+        if connection.vendor not in SERVER_DB_VENDORS:
+            pytest.skip(f"server_db: needs PostgreSQL or MariaDB, not {connection.vendor}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how the server_db tests fared, so .ci/run can prove they ran on the server databases."""
+    counts = {
+        outcome: sum(1 for report in terminalreporter.stats.get(outcome, []) if "server_db" in report.keywords)
+        for outcome in SERVER_DB_OUTCOMES
+    }
+    if any(counts.values()):
+        terminalreporter.write_line("server_db tests: " + " ".join(f"{k}={v}" for k, v in counts.items()))
