@@ -1,4 +1,4 @@
-"""Settings the app needs in a host project (the LMS plugin loader calls plugin_settings)."""
+"""Settings the app needs in a host project (the LMS plugin loader calls plugin_settings); merge, never clobber."""
 
 from django.conf import settings as django_settings
 
@@ -6,6 +6,14 @@ from . import roles
 
 ROLE_ASSIGNMENT_CLASS = "enterprise_enroll.SystemWideEnterpriseUserRoleAssignment"
 RULES_BACKEND = "rules.permissions.ObjectPermissionBackend"
+OPENEDX_ENROLLMENT_BACKEND = "enterprise_enroll.backends.OpenedxEnrollmentBackend"
+# edx-drf-extensions' JWT authentication: accepts the JWTs the LMS issues (and honours their `roles` claim).
+LMS_JWT_AUTHENTICATION = "edx_rest_framework_extensions.auth.jwt.authentication.JwtAuthentication"
+PLUGIN_AUTHENTICATION_CLASSES = [
+    LMS_JWT_AUTHENTICATION,
+    "enterprise_enroll.auth.EnterpriseJWTAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 
 
 def merge_role_mapping(existing):
@@ -22,22 +30,32 @@ def apply_role_defaults(settings=None):
     settings = settings or django_settings
     existing = getattr(settings, "SYSTEM_TO_FEATURE_ROLE_MAPPING", {})
     settings.SYSTEM_TO_FEATURE_ROLE_MAPPING = merge_role_mapping(existing)
-    classes = list(getattr(settings, "SYSTEM_WIDE_ROLE_CLASSES", []))
-    if ROLE_ASSIGNMENT_CLASS not in classes:
-        classes.append(ROLE_ASSIGNMENT_CLASS)
-    settings.SYSTEM_WIDE_ROLE_CLASSES = classes
+    settings.SYSTEM_WIDE_ROLE_CLASSES = _with(getattr(settings, "SYSTEM_WIDE_ROLE_CLASSES", []), ROLE_ASSIGNMENT_CLASS)
 
 
 def plugin_settings(settings):
-    """Called by the Open edX plugin loader with the LMS settings module (common and production)."""
+    """
+    Called by the Open edX plugin loader with the LMS settings module, for `common` and again for `production`.
+
+    Idempotent, and it keeps what the host set: the production call runs after the operator's YAML was loaded,
+    so an explicit ENTERPRISE_ENROLL_ENROLLMENT_BACKEND there wins.
+    """
     apply_role_defaults(settings)
-    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []))
-    if RULES_BACKEND not in backends:
-        backends.insert(0, RULES_BACKEND)
-    settings.AUTHENTICATION_BACKENDS = backends
-    settings.ENTERPRISE_ENROLL_ENROLLMENT_BACKEND = "enterprise_enroll.backends.OpenedxEnrollmentBackend"
+    settings.AUTHENTICATION_BACKENDS = _with(
+        getattr(settings, "AUTHENTICATION_BACKENDS", []), RULES_BACKEND, first=True
+    )
+    if not getattr(settings, "ENTERPRISE_ENROLL_ENROLLMENT_BACKEND", None):
+        settings.ENTERPRISE_ENROLL_ENROLLMENT_BACKEND = OPENEDX_ENROLLMENT_BACKEND
+    classes = getattr(settings, "ENTERPRISE_ENROLL_AUTHENTICATION_CLASSES", None) or PLUGIN_AUTHENTICATION_CLASSES
     settings.ENTERPRISE_ENROLL_AUTHENTICATION_CLASSES = [
-        "edx_rest_framework_extensions.auth.jwt.authentication.JwtAuthentication",
-        "enterprise_enroll.auth.EnterpriseJWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        LMS_JWT_AUTHENTICATION,
+        *(path for path in classes if path != LMS_JWT_AUTHENTICATION),
     ]
+
+
+def _with(values, value, *, first=False):
+    """A new list of `values` that contains `value` (prepended or appended when missing), order otherwise kept."""
+    values = list(values or [])
+    if value in values:
+        return values
+    return [value, *values] if first else [*values, value]
