@@ -22,7 +22,7 @@ def bulk_update_audited(model, objs, fields, *, actor=None):
 
 
 def bulk_delete_audited(model, objs, *, actor=None):
-    """Delete `objs` in one statement, recording one '-' history row each (simple-history only does this per row)."""
+    """Delete `objs` (which have no dependent rows) in one statement, recording one '-' history row each."""
     if not objs:
         return
     history_model = get_history_manager_for_model(model).model
@@ -37,4 +37,7 @@ def bulk_delete_audited(model, objs, *, actor=None):
         for obj in objs
     ]
     history_model.objects.bulk_create(rows)
-    model._base_manager.filter(pk__in=[obj.pk for obj in objs]).delete()
+    # A raw DELETE: QuerySet.delete() would fire post_delete per row, and simple-history would then write a second,
+    # user-less history row per object. Callers delete children first, so no cascade is needed.
+    queryset = model._base_manager.filter(pk__in=[obj.pk for obj in objs])
+    queryset._raw_delete(using=queryset.db)

@@ -57,6 +57,8 @@ class EnrollmentItem:
     license_uuid: UUID | None = None
     transaction_id: UUID | None = None
     errors: dict | None = None
+    # lms_user_id of an existing user not yet linked: link instead of refusing (the bulk endpoint's semantics).
+    link_learner: bool = False
     # Overrides the batch's source (pending realisation keeps each pending enrollment's own source).
     source: str | None = None
 
@@ -206,57 +208,58 @@ class EnrollmentBatch:
     # -- validation -------------------------------------------------------------------------------------------
 
     def _validate(self, work):
-        item, errors = work.result.item, {}
+        """Check one item's fields; every problem is reported in `errors`, the first one gives the `code`."""
+        item = work.result.item
         if item.errors:
             return _invalid(work, "invalid_item", "The item has invalid fields; see `errors`.", item.errors)
+        problems = _Problems()
         if all(getattr(item, name) in (None, "") for name in IDENTIFIER_FIELDS):
-            errors["non_field_errors"] = ["One of lms_user_id, tpa_user_id or user_email is required."]
-            return _invalid(work, "missing_learner_identifier", errors["non_field_errors"][0], errors)
-        if item.lms_user_id is None and item.tpa_user_id in (None, ""):
+            problems.add(
+                "non_field_errors",
+                "missing_learner_identifier",
+                "One of lms_user_id, tpa_user_id or user_email is required.",
+            )
+        elif item.lms_user_id is None and item.tpa_user_id in (None, ""):
             work.email = normalize_email(item.user_email)
             try:
                 validate_email(work.email)
             except ValidationError:
-                return _invalid(
-                    work,
-                    "invalid_email",
-                    f"{item.user_email!r} is not a valid email address.",
-                    {"user_email": ["Enter a valid email address."]},
-                )
+                problems.add("user_email", "invalid_email", f"{item.user_email!r} is not a valid email address.")
         if not item.course_run_id:
-            return _invalid(
-                work,
-                "missing_course_run_id",
-                "course_run_id is required.",
-                {"course_run_id": ["This field is required."]},
-            )
-        try:
-            work.course_id = parse_course_run_id(item.course_run_id)
-        except ValidationError as exc:
-            return _invalid(work, "invalid_course_run_id", exc.messages[0], {"course_run_id": exc.messages})
+            problems.add("course_run_id", "missing_course_run_id", "course_run_id is required.")
+        else:
+            try:
+                work.course_id = parse_course_run_id(item.course_run_id)
+            except ValidationError as exc:
+                problems.add("course_run_id", "invalid_course_run_id", exc.messages[0])
         if item.is_active:
-            self._validate_enroll_options(work)
+            self._validate_enroll_options(work, problems)
+        if problems:
+            problems.report(work)
 
-    def _validate_enroll_options(self, work):
-        item = work.result.item
-        modes = app_settings.get("COURSE_MODES")
+    def _validate_enroll_options(self, work, problems):
+        item, modes = work.result.item, app_settings.get("COURSE_MODES")
         if not item.course_mode:
-            return _invalid(
-                work,
+            problems.add(
+                "course_mode",
                 "missing_course_mode",
-                "course_mode is required when enrolling.",
-                {"course_mode": [f"This field is required when enrolling; one of {', '.join(modes)}."]},
+                f"course_mode is required when enrolling; one of {', '.join(modes)}.",
             )
-        if item.course_mode not in modes:
-            message = f"Course mode {item.course_mode!r} is not allowed; use one of {', '.join(modes)}."
-            return _invalid(work, "invalid_course_mode", message, {"course_mode": [message]})
-        work.mode = item.course_mode
+        elif item.course_mode not in modes:
+            problems.add(
+                "course_mode",
+                "invalid_course_mode",
+                f"Course mode {item.course_mode!r} is not allowed; use one of {', '.join(modes)}.",
+            )
+        else:
+            work.mode = item.course_mode
         if item.cohort and not self.customer.enable_autocohorting:
-            message = (
+            problems.add(
+                "cohort",
+                "cohort_not_allowed",
                 f"Enterprise customer {self.customer.slug} does not have auto-cohorting enabled, "
-                "so a cohort cannot be given."
+                "so a cohort cannot be given.",
             )
-            return _invalid(work, "cohort_not_allowed", message, {"cohort": [message]})
 
     # -- learners -------------------------------------------------------------------------------------------------
 
@@ -269,6 +272,9 @@ class EnrollmentBatch:
             item = work.result.item
             if item.lms_user_id is not None:
                 work.user = by_id.get(int(item.lms_user_id))
+                if work.user is not None and item.link_learner and item.is_active:
+                    link_users[work.user.pk] = work.user
+                    continue
             elif item.tpa_user_id not in (None, ""):
                 work.user = by_tpa.get(str(item.tpa_user_id))
             else:
@@ -331,7 +337,8 @@ class EnrollmentBatch:
         links = self.writes.link_plan.links_by_user_id
         for work in self._live():
             item = work.result.item
-            if work.user is None or (item.lms_user_id is None and item.tpa_user_id in (None, "")):
+            by_email = item.lms_user_id is None and item.tpa_user_id in (None, "")
+            if work.user is None or by_email or (item.link_learner and item.is_active):
                 continue
             link = links.get(work.user.pk)
             if link is None or not link.linked:
@@ -580,6 +587,24 @@ def _ok(work, status, code=None):
 def _not_ok(work, status, code, detail, errors=None):
     result = work.result
     result.status, result.code, result.detail, result.errors = status, code, detail, errors
+
+
+class _Problems:
+    """Field errors of one item, in the order found: {field: [(code, message)]}."""
+
+    def __init__(self):
+        self.by_field = {}
+
+    def __bool__(self):
+        return bool(self.by_field)
+
+    def add(self, field_name, code, message):
+        self.by_field.setdefault(field_name, []).append((code, message))
+
+    def report(self, work):
+        code, detail = next(iter(self.by_field.values()))[0]
+        errors = {name: [message for _, message in found] for name, found in self.by_field.items()}
+        _invalid(work, code, detail, errors)
 
 
 def _invalid(work, code, detail, errors):
