@@ -37,8 +37,10 @@ def pytest_runtest_setup(item):
 
 def pytest_terminal_summary(terminalreporter):
     """Print how the server_db tests fared, so .ci/run can prove they ran on the server databases."""
+    # Collection errors land in "error" too, as reports without keywords.
+    stats = terminalreporter.stats
     counts = {
-        outcome: sum(1 for report in terminalreporter.stats.get(outcome, []) if "server_db" in report.keywords)
+        outcome: sum("server_db" in getattr(report, "keywords", ()) for report in stats.get(outcome, []))
         for outcome in SERVER_DB_OUTCOMES
     }
     if any(counts.values()):
