@@ -45,7 +45,7 @@ WRITE_ATTEMPTS = 3
 class EnrollmentItem:
     """One requested operation on one learner and one course run."""
 
-    course_run_id: str | None
+    course_run_id: str | None = None
     lms_user_id: int | None = None
     tpa_user_id: str | None = None
     user_email: str | None = None
@@ -482,10 +482,11 @@ class EnrollmentBatch:
             if atomic and not all(result.ok for result in self.results):
                 raise AtomicBatchRejected([result.as_dict() for result in self.results])  # rolls everything back
             eces = [ece for key, ece in writes.eces.items() if key not in failed]
+            changed = [ece for ece in eces if ece.pk is not None]  # before the inserts give new rows a pk
             bulk_create_audited(EnterpriseCourseEnrollment, [e for e in eces if e.pk is None], actor=actor)
             bulk_update_audited(
                 EnterpriseCourseEnrollment,
-                [e for e in eces if e.pk is not None],
+                changed,
                 ["mode", "cohort_name", "unenrolled", "unenrolled_at"],
                 actor=actor,
             )

@@ -45,3 +45,31 @@ def pytest_terminal_summary(terminalreporter):
     }
     if any(counts.values()):
         terminalreporter.write_line("server_db tests: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@pytest.fixture
+def api_admin_of(db):
+    """api_admin_of(customer) → a user holding enterprise_admin for that customer in the database."""
+
+    def make(customer, username=None):
+        user = factories.UserFactory(username=username or f"admin-{customer.slug}")
+        factories.SystemRoleAssignmentFactory(
+            user=user, role=factories.system_role("enterprise_admin"), enterprise_customer=customer
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) → an APIClient authenticated as `user` (session-style; no JWT)."""
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
