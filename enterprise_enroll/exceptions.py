@@ -57,3 +57,11 @@ class AtomicBatchRejected(EnterpriseEnrollError):
     def __init__(self, results, **kwargs):
         super().__init__(**kwargs)
         self.results = results
+
+
+class PermissionMissing(EnterpriseEnrollError):
+    """The caller is authenticated but lacks a permission; the body names it, its role, the customer and a fix."""
+
+    status_code = 403
+    code = "permission_denied"
+    default_detail = "You do not have the permission this request needs."

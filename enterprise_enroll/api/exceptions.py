@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .. import app_settings
+from ..auth import token_hint
 from ..exceptions import AtomicBatchRejected, BackendUnavailable, EnterpriseEnrollError
 
 
@@ -50,5 +51,7 @@ def exception_handler(exc, context):
         body = dict(data)
         body["detail"] = str(data["detail"])
         body.setdefault("code", getattr(data["detail"], "code", None) or _flatten_codes(exc.get_codes()))
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            body.setdefault("hint", token_hint())  # every 401 says how to authenticate (SPEC §4)
         response.data = body
     return response

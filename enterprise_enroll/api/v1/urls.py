@@ -1,3 +1,9 @@
 """Routes of the v1 API."""
 
-urlpatterns = []
+from django.urls import path
+
+from .views.access import AccessView
+
+urlpatterns = [
+    path("access/", AccessView.as_view(), name="access"),
+]
