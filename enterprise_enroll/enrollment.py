@@ -17,6 +17,7 @@ from .catalog import get_catalog_backend
 from .exceptions import AtomicBatchRejected, InvalidRequest
 from .learners import apply_link_plan, plan_links, users_by_email
 from .models import EnrollmentSource, EnterpriseCourseEnrollment, PendingEnrollment
+from .tpa import get_tpa_user_resolver
 from .validators import normalize_email, parse_course_run_id
 
 logger = logging.getLogger(__name__)
@@ -319,8 +320,8 @@ class EnrollmentBatch:
         works = [w for w in self._live() if w.result.item.lms_user_id is None and w.result.item.tpa_user_id]
         if not works:
             return {}
-        resolver_path = app_settings.get("TPA_USER_RESOLVER")
-        if not resolver_path:
+        resolver = get_tpa_user_resolver()
+        if resolver is None:
             for work in works:
                 message = (
                     "tpa_user_id cannot be resolved: no third-party-auth resolver is configured "
@@ -328,7 +329,6 @@ class EnrollmentBatch:
                 )
                 _invalid(work, "tpa_not_supported", message, {"tpa_user_id": [message]})
             return {}
-        resolver = app_settings.import_setting("TPA_USER_RESOLVER")
         found = resolver(self.customer, {str(w.result.item.tpa_user_id) for w in works}) or {}
         return {str(key): user for key, user in found.items()}
 
@@ -405,7 +405,7 @@ class EnrollmentBatch:
         else:
             status = UPGRADED if current and current.is_active else ENROLLED
             self.writes.enroll_requests[work.key] = EnrollmentRequest(
-                work.user, work.course_id, work.mode, item.cohort, item.force_enrollment
+                work.user, work.course_id, work.mode, item.cohort, item.force_enrollment, str(self.customer.uuid)
             )
         _ok(work, status)
         if ece is not None and not ece.unenrolled and ece.mode == work.mode:

@@ -1,6 +1,7 @@
 """One place maps every error to the SPEC §5 shape: {"detail", "code", "hint"?, ...}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -31,7 +32,9 @@ def exception_handler(exc, context):
     """DRF exception handler producing the single error shape of the API."""
     if isinstance(exc, EnterpriseEnrollError):
         return _domain_response(exc)
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):  # a model/validator check that no serializer caught first
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
