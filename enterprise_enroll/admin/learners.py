@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
@@ -26,6 +27,12 @@ class ServiceManagedAdmin(SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Hiding the Revert button is not enough: a POST would save the old version over the row.
+        if request.method == "POST":
+            raise PermissionDenied(_("Past versions of this row can be viewed, not restored."))
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 def _report(modeladmin, request, results):
