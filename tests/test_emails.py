@@ -151,3 +151,87 @@ def test_templates_are_overridable(acme, settings, tmp_path):
     send_enrollment_notifications(acme, [enrolled(factories.UserFactory())])
 
     assert mail.outbox[0].subject == f"Welcome aboard {RUN}"
+
+
+# -- sent by the service layer after commit ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogued(acme):
+    factories.EnterpriseCustomerCatalogFactory(enterprise_customer=acme, content_filter={})
+    return acme
+
+
+def enroll(customer, *items):
+    from enterprise_enroll.enrollment import EnrollmentItem, enroll_learners
+
+    return enroll_learners(customer, [EnrollmentItem(**item) for item in items])
+
+
+def test_service_emails_enrolled_and_pending_after_commit(catalogued, django_capture_on_commit_callbacks):
+    ann = factories.UserFactory(email="ann@example.com")
+    with django_capture_on_commit_callbacks() as callbacks:
+        results = enroll(
+            catalogued,
+            {"user_email": "ann@example.com", "course_run_id": RUN, "course_mode": "audit", "notify": True},
+            {"user_email": "new@example.com", "course_run_id": RUN, "course_mode": "audit", "notify": True},
+            {"user_email": "quiet@example.com", "course_run_id": RUN, "course_mode": "audit"},
+        )
+        assert mail.outbox == []  # nothing before the transaction commits
+    for callback in callbacks:
+        callback()
+
+    assert [r.status for r in results] == ["enrolled", "pending", "pending"]
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        ([ann.email], f"Acme & Co enrolled you in {RUN}"),
+        (["new@example.com"], f"Acme & Co invites you to {RUN}"),
+    ]
+
+
+def test_service_never_emails_on_unenroll_or_no_op(catalogued, django_capture_on_commit_callbacks):
+    factories.UserFactory(email="ann@example.com")
+    item = {"user_email": "ann@example.com", "course_run_id": RUN, "course_mode": "audit", "notify": True}
+    enroll(catalogued, item)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = enroll(catalogued, item)
+        gone = enroll(catalogued, {**item, "is_active": False, "course_mode": None})
+    assert [again[0].status, gone[0].status] == ["already_enrolled", "unenrolled"]
+    assert mail.outbox == []
+
+
+def test_a_mail_failure_never_undoes_the_enrollment(catalogued, settings, django_capture_on_commit_callbacks):
+    from enterprise_enroll.models import EnterpriseCourseEnrollment
+
+    settings.EMAIL_BACKEND = "tests.test_emails.BrokenBackend"
+    factories.UserFactory(email="ann@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        [result] = enroll(
+            catalogued, {"user_email": "ann@example.com", "course_run_id": RUN, "course_mode": "audit", "notify": True}
+        )
+    assert result.status == "enrolled"
+    assert EnterpriseCourseEnrollment.objects.get().course_id == RUN
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (
+            "course_enrollments/",
+            [{"user_email": "new@example.com", "course_run_id": RUN, "course_mode": "audit", "email_students": True}],
+        ),
+        (
+            "enroll_learners_in_courses/",
+            {"enrollments_info": [{"email": "new@example.com", "course_run_key": RUN}], "notify": True},
+        ),
+    ],
+)
+def test_api_flags_email_students_and_notify_send_invitations(
+    catalogued, client_for, django_capture_on_commit_callbacks, path, body
+):
+    root = factories.UserFactory(username="root", is_superuser=True, is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(root).post(
+            f"/enterprise/api/v1/enterprise-customer/{catalogued.pk}/{path}", body, format="json"
+        )
+    assert response.status_code in (200, 202), response.content
+    assert [(m.to, m.subject) for m in mail.outbox] == [(["new@example.com"], f"Acme & Co invites you to {RUN}")]
