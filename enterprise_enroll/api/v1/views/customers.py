@@ -74,6 +74,7 @@ class EnterpriseCustomerViewSet(
 ):
     """Enterprise customers (tenants). Inactive customers are invisible (404)."""
 
+    queryset = EnterpriseCustomer.objects.none()
     serializer_class = EnterpriseCustomerSerializer
     lookup_field = "uuid"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -90,7 +91,7 @@ class EnterpriseCustomerViewSet(
         "unlink_users": roles.CAN_ENROLL_LEARNERS,
     }
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         return visible_customers(self.request)
 
     def get_object(self):
@@ -113,7 +114,7 @@ class EnterpriseCustomerViewSet(
         parameters=[OpenApiParameter("course_run_ids", OpenApiTypes.STR, many=True, required=True)],
         responses=ContainsContentItemsSerializer,
     )
-    @action(detail=True, methods=["get"], url_path="contains_content_items")
+    @action(detail=True, methods=["get"], url_path="contains_content_items", pagination_class=None, filter_backends=[])
     def contains_content_items(self, request, uuid=None):
         customer = self.get_object()
         raw_ids = request.query_params.getlist("course_run_ids")
@@ -136,10 +137,11 @@ class EnterpriseCustomerViewSet(
             OpenApiParameter("atomic", OpenApiTypes.BOOL, description="All items or none (409 if any is not ok)."),
         ],
         examples=[
-            OpenApiExample("Enroll by email, unenroll by id", value=COURSE_ENROLLMENTS_EXAMPLE, request_only=True)
+            OpenApiExample("Enroll by email", value=COURSE_ENROLLMENTS_EXAMPLE[0], request_only=True),
+            OpenApiExample("Unenroll by lms_user_id", value=COURSE_ENROLLMENTS_EXAMPLE[1], request_only=True),
         ],
     )
-    @action(detail=True, methods=["post"], url_path="course_enrollments")
+    @action(detail=True, methods=["post"], url_path="course_enrollments", pagination_class=None, filter_backends=[])
     def course_enrollments(self, request, uuid=None):
         customer = self.get_object()
         items = parse_course_enrollment_items(request.data)
@@ -161,7 +163,9 @@ class EnterpriseCustomerViewSet(
             409: BulkEnrollmentResponseSerializer,
         },
     )
-    @action(detail=True, methods=["post"], url_path="enroll_learners_in_courses")
+    @action(
+        detail=True, methods=["post"], url_path="enroll_learners_in_courses", pagination_class=None, filter_backends=[]
+    )
     def enroll_learners_in_courses(self, request, uuid=None):
         customer = self.get_object()
         if isinstance(request.data, dict) and isinstance(request.data.get("enrollments_info"), list):
@@ -178,7 +182,7 @@ class EnterpriseCustomerViewSet(
         request=UnlinkUsersSerializer,
         responses=LinkResultSerializer(many=True),
     )
-    @action(detail=True, methods=["post"], url_path="unlink_users")
+    @action(detail=True, methods=["post"], url_path="unlink_users", pagination_class=None, filter_backends=[])
     def unlink_users(self, request, uuid=None):
         customer = self.get_object()
         serializer = UnlinkUsersSerializer(data=request.data)

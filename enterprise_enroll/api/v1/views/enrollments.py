@@ -31,10 +31,11 @@ class EnterpriseCourseEnrollmentFilter(filters.FilterSet):
 class EnterpriseCourseEnrollmentViewSet(EnterprisePermissionMixin, viewsets.ReadOnlyModelViewSet):
     """Enterprise course enrollments (rows are never deleted; unenrolled ones have `unenrolled=true`)."""
 
+    queryset = EnterpriseCourseEnrollment.objects.none()
     serializer_class = EnterpriseCourseEnrollmentSerializer
     filterset_class = EnterpriseCourseEnrollmentFilter
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         queryset = EnterpriseCourseEnrollment.objects.filter(
             enterprise_customer_user__enterprise_customer__active=True
         ).select_related("enterprise_customer_user__user")
@@ -60,10 +61,11 @@ class PendingEnrollmentFilter(filters.FilterSet):
 class PendingEnrollmentViewSet(EnterprisePermissionMixin, viewsets.ReadOnlyModelViewSet):
     """Pending enrollments, realised automatically when an account with the email appears."""
 
+    queryset = PendingEnrollment.objects.none()
     serializer_class = PendingEnrollmentSerializer
     filterset_class = PendingEnrollmentFilter
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         queryset = PendingEnrollment.objects.filter(user__enterprise_customer__active=True).select_related("user")
         return scope_to_customers(
             queryset, self.request, [roles.ENROLLMENT_API_ADMIN_ROLE], "user__enterprise_customer"

@@ -36,11 +36,12 @@ class EnterpriseLearnerFilter(filters.FilterSet):
 class EnterpriseLearnerViewSet(EnterprisePermissionMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Learner links (EnterpriseCustomerUser)."""
 
+    queryset = EnterpriseCustomerUser.objects.none()
     serializer_class = EnterpriseLearnerSerializer
     filterset_class = EnterpriseLearnerFilter
     permission_required = {"create": roles.CAN_ENROLL_LEARNERS}
 
-    def get_queryset(self):
+    def scoped_queryset(self):
         queryset = EnterpriseCustomerUser.objects.filter(enterprise_customer__active=True).select_related("user")
         queryset = scope_to_customers(
             queryset,
