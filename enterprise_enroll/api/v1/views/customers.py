@@ -3,7 +3,13 @@
 from django.db.models import Q
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -27,6 +33,7 @@ from ..serializers.enrollments import (
     bulk_items,
     bulk_response,
 )
+from ..serializers.errors import ErrorSerializer
 from ..serializers.learners import LinkResultSerializer, UnlinkUsersSerializer
 from .common import (
     EnterprisePermissionMixin,
@@ -131,7 +138,14 @@ class EnterpriseCustomerViewSet(
     @extend_schema(
         summary="Enroll, upgrade or unenroll learners (edx-compatible, with per-item results)",
         request=CourseEnrollmentItemSerializer(many=True),
-        responses={200: CourseEnrollmentResultSerializer(many=True), 409: CourseEnrollmentResultSerializer(many=True)},
+        responses={
+            200: OpenApiResponse(CourseEnrollmentResultSerializer(many=True), description="One result per item."),
+            409: OpenApiResponse(
+                CourseEnrollmentResultSerializer(many=True), description="atomic=true and an item is not ok."
+            ),
+            400: OpenApiResponse(ErrorSerializer, description="Body not a list, too many items, bad query flag."),
+            503: OpenApiResponse(ErrorSerializer, description="A backend is unreachable; nothing was written."),
+        },
         parameters=[
             OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Validate and report; write nothing."),
             OpenApiParameter("atomic", OpenApiTypes.BOOL, description="All items or none (409 if any is not ok)."),
