@@ -62,6 +62,12 @@ class EnterpriseAccessMixin:
     permission_classes = [HasEnterprisePermission]
     permission_required = None
 
+    def get_exception_handler(self):
+        # Inside the LMS, REST_FRAMEWORK["EXCEPTION_HANDLER"] is the LMS's: our error shape must not depend on it.
+        from .exceptions import exception_handler
+
+        return exception_handler
+
 
 def permission_missing(user, permission, customer):
     """The explanatory 403 for `user` lacking `permission` for `customer` (an instance, a UUID or None)."""
