@@ -568,7 +568,7 @@ def test_command_dry_run_writes_nothing(acme, csv_path):
 
 
 def test_command_records_the_actor(acme, csv_path, superuser):
-    run_command("acme", csv_path("email\nnew@example.com\n"), "--actor", "root")
+    run_command("acme", csv_path("email\nnew@example.com\n"), "--by", "root")
     assert PendingEnterpriseCustomerUser.objects.get().history.get().history_user == superuser
 
 
@@ -586,7 +586,7 @@ def test_command_default_mode_and_notify(acme, csv_path, django_capture_on_commi
     [
         (["nope", "learners.csv"], "No active enterprise customer 'nope'"),
         (["acme", "/does/not/exist.csv"], "Cannot read /does/not/exist.csv"),
-        (["acme", "learners.csv", "--actor", "ghost"], "No user 'ghost'"),
+        (["acme", "learners.csv", "--by", "ghost"], "No user 'ghost'"),
     ],
 )
 def test_command_errors(acme, args, message):

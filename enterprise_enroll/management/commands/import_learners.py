@@ -25,12 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Report what would happen; write nothing")
         parser.add_argument("--default-mode", help="Course mode for rows that name a course run but no mode")
         parser.add_argument("--notify", action="store_true", help="Email each enrolled learner")
-        parser.add_argument("--actor", help="Username recorded as the author in the audit history")
+        parser.add_argument("--by", help="Username recorded in the audit history as having made the change")
         parser.add_argument("--chunk-size", type=int, default=200, help="Rows per service call (progress steps)")
 
-    def handle(self, *args, customer, csv_path, dry_run, default_mode, notify, actor, chunk_size, **options):
+    def handle(self, *args, customer, csv_path, dry_run, default_mode, notify, by, chunk_size, **options):
         customer = self._customer(customer)
-        actor = self._actor(actor)
+        actor = self._actor(by)
         rows = self._rows(csv_path, default_mode)
         results = []
         try:
@@ -70,7 +70,7 @@ class Command(BaseCommand):
             return None
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user {username!r} (--actor).")
+            raise CommandError(f"No user {username!r} (--by).")
         return user
 
     def _rows(self, path, default_mode):
