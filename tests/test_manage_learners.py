@@ -613,3 +613,27 @@ def test_command_progress_bar_only_on_a_terminal(acme, csv_path):
     call_command("import_learners", "acme", path, "--dry-run", "--chunk-size", "2", stdout=StringIO(), stderr=terminal)
     assert "\r" not in piped
     assert "2/3 rows" in terminal.getvalue() and "3/3 rows" in terminal.getvalue() and "\r" in terminal.getvalue()
+
+
+def test_import_cost_does_not_grow_with_the_row_count(acme, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rows(prefix, count):
+        existing = factories.UserFactory.create_batch(count, email=factory_email(prefix))
+        enroll = [LearnerRow(i, u.email, RUN, "audit") for i, u in enumerate(existing, start=2)]
+        link_only = [LearnerRow(i, f"{prefix}-new{i}@example.com") for i in range(count)]
+        return enroll + link_only
+
+    few_rows, many_rows = rows("few", 3), rows("many", 150)
+    with CaptureQueriesContext(connection) as few:
+        csv_import.import_learners(acme, few_rows, source="csv_import")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        results = csv_import.import_learners(acme, many_rows, source="csv_import")
+    assert {r.status for r in results} == {"enrolled", "pending"}
+
+
+def factory_email(prefix):
+    import factory
+
+    return factory.Sequence(lambda n: f"{prefix}{n}@example.com")
