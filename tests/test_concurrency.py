@@ -15,7 +15,7 @@ PARALLEL = 10
 
 
 @pytest.mark.server_db
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded roles for later tests
 def test_parallel_identical_requests_leave_one_enrollment_per_learner_and_course():
     customer = factories.EnterpriseCustomerFactory(slug="race")
     factories.EnterpriseCustomerCatalogFactory(enterprise_customer=customer)
