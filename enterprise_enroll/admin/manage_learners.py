@@ -1,6 +1,6 @@
 """The "Manage learners" admin page of a customer: paste or upload → preview (dry run) → apply → results + CSV."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .. import app_settings, roles
 from ..csv_import import import_learners, summarize
@@ -43,11 +44,10 @@ class ManageLearnersMixin:
     def manage_learners_url(customer):
         return reverse("admin:enterprise_enroll_enterprisecustomer_manage_learners", args=[quote(customer.pk)])
 
+    @admin.display(description=gettext_lazy("Learners"))
     def manage_learners_link(self, customer):
         """Changelist column."""
         return format_html('<a href="{}">{}</a>', self.manage_learners_url(customer), _("Manage learners"))
-
-    manage_learners_link.short_description = _("Learners")
 
     def manage_learners_view(self, request, object_id):
         """GET: the form. POST step=preview: validate + dry run. POST step=apply: re-validate + write."""
