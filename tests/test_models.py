@@ -50,13 +50,10 @@ def test_pending_email_is_normalised_and_unique_case_insensitively(customer):
     )
 
 
-def test_pending_email_must_be_stored_lower_case(customer):
-    # bulk_create skips save(): the database itself refuses a non-normalised email (except MySQL, whose
-    # default collation compares case-insensitively, so the unique constraint already covers it there).
-    from django.db import connection
-
-    if connection.vendor == "mysql":
-        pytest.skip("MySQL/MariaDB collations are case-insensitive; uniqueness covers normalisation")
+def test_database_refuses_a_case_variant_even_when_save_is_bypassed(customer):
+    # bulk_create skips save()'s normalisation. PostgreSQL and SQLite refuse the mixed-case email through the
+    # check constraint; MySQL/MariaDB compare case-insensitively, so their unique constraint refuses it.
+    factories.PendingEnterpriseCustomerUserFactory(enterprise_customer=customer, user_email="bob@example.com")
     assert_db_rejects(
         lambda: models.PendingEnterpriseCustomerUser.objects.bulk_create(
             [models.PendingEnterpriseCustomerUser(enterprise_customer=customer, user_email="Bob@Example.com")]
