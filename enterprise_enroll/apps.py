@@ -42,9 +42,10 @@ def use_sqlite_variable_limit(sender, connection, **kwargs):
     """
     Django assumes SQLite's historic limit of 999 variables per statement and splits bulk writes accordingly;
     SQLite 3.32+ allows 32766. Using the real limit keeps a 1,000-item request at a constant number of queries.
+    Django 6.0 made this a property that asks SQLite itself.
     """
-    if connection.vendor != "sqlite":
-        return
+    if connection.vendor != "sqlite" or isinstance(type(connection.features).max_query_params, property):
+        return  # Django 6.0+ already asks SQLite for its real limit
     import sqlite3
 
     limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)

@@ -141,7 +141,7 @@ def test_checks_of_other_apps_only_skip_ours(settings):
 
 
 @override_settings(ENTERPRISE_ENROLL_CATALOG_BACKEND=SERVICE)
-def test_manage_py_check_fails_on_a_misconfigured_backend():
+def test_manage_py_check_fails_on_a_misconfigured_backend(db):  # Django 6.1's `check` also runs database checks
     ours = [message for message in run_checks() if message.id.startswith("enterprise_enroll.")]
     assert ids(ours) == ["enterprise_enroll.E003", "enterprise_enroll.E004"]
     with pytest.raises(SystemCheckError, match="ENTERPRISE_ENROLL_CATALOG_SERVICE_URL"):
