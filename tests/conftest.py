@@ -16,7 +16,8 @@ def other_customer(db):
 
 
 # server_db: tests that need real parallel transactions (PostgreSQL, MariaDB/MySQL). Mark them
-# `@pytest.mark.server_db` (with `@pytest.mark.django_db(transaction=True)` when threads must see commits);
+# `@pytest.mark.server_db` (with `@pytest.mark.django_db(transaction=True, serialized_rollback=True)` when threads
+# must see commits: the flush after a transactional test would otherwise drop the roles the migrations seeded);
 # SQLite skips them, and .ci/run fails if they are skipped on a server database.
 SERVER_DB_VENDORS = ("postgresql", "mysql")
 SERVER_DB_OUTCOMES = ("passed", "failed", "error", "skipped")
