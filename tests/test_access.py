@@ -87,8 +87,7 @@ def test_without_a_customer_it_reports_every_related_one(customer, other_custome
     unrelated = factories.EnterpriseCustomerFactory()
     inactive = factories.EnterpriseCustomerFactory(active=False)
     user = factories.UserFactory()
-    factories.EnterpriseCustomerUserFactory(user=user, enterprise_customer=customer)
-    grant(user, roles.ENTERPRISE_LEARNER_ROLE, customer)
+    factories.EnterpriseCustomerUserFactory(user=user, enterprise_customer=customer)  # grants enterprise_learner
     grant(user, roles.CATALOG_ADMIN_ROLE, other_customer)
     grant(user, roles.ENTERPRISE_ADMIN_ROLE, inactive)
 

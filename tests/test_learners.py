@@ -135,3 +135,18 @@ def test_realise_without_pending_rows_does_nothing(customer):
     user = factories.UserFactory()
     assert realise_pending_learner(user) == {}
     assert not models.EnterpriseCustomerUser.objects.exists()
+
+
+def test_a_link_saved_through_the_orm_keeps_the_role_in_step(customer):
+    user = factories.UserFactory()
+    link = models.EnterpriseCustomerUser.objects.create(enterprise_customer=customer, user=user)
+    assert learner_role_count(customer, user) == 1
+    link.linked = False
+    link.save()
+    assert learner_role_count(customer, user) == 0
+    link.linked = True
+    link.save(update_fields=["linked"])
+    assert learner_role_count(customer, user) == 1
+    link.active = False
+    link.save(update_fields=["active"])  # not about the link's state: no role change, no query for it
+    assert learner_role_count(customer, user) == 1

@@ -54,8 +54,7 @@ def make_actor(name, customer_a, customer_b):
     if name == "anonymous":
         return api_client()
     if name == "learner_of_a":
-        factories.EnterpriseCustomerUserFactory(user=user, enterprise_customer=customer_a)
-        grant(user, roles.ENTERPRISE_LEARNER_ROLE, customer_a)
+        factories.EnterpriseCustomerUserFactory(user=user, enterprise_customer=customer_a)  # grants enterprise_learner
         return api_client(user)
     if name == "admin_of_a_via_jwt_only":
         return api_client(user, roles=[f"{roles.ENTERPRISE_ADMIN_ROLE}:{customer_a.pk}"])
