@@ -34,7 +34,8 @@ class TestCustomers:
         customer, other = two_tenants
         client = client_for(api_admin_of(customer))
         assert [c["slug"] for c in results(client.get(f"{API}/enterprise-customer/"))] == ["acme"]
-        assert client.get(f"{API}/enterprise-customer/{other.uuid}/").status_code == 404
+        denied = client.get(f"{API}/enterprise-customer/{other.uuid}/")
+        assert (denied.status_code, denied.json()["code"]) == (403, "permission_denied")
         assert client.get(f"{API}/enterprise-customer/basic_list/").json() == [
             {"id": str(customer.uuid), "name": "Acme"}
         ]

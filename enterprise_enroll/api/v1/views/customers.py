@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from .... import enrollment, learners, roles
 from ....catalog import get_catalog_backend
-from ....exceptions import InvalidRequest
+from ....exceptions import InvalidRequest, PermissionMissing
 from ....models import EnterpriseCustomer
 from ..serializers.customers import (
     BasicCustomerSerializer,
@@ -102,10 +102,15 @@ class EnterpriseCustomerViewSet(
         return visible_customers(self.request)
 
     def get_object(self):
-        if self.action in ("list", "retrieve", "basic_list"):
-            return super().get_object()
-        customer = get_active_customer(self.kwargs["uuid"])  # permission was checked against this UUID
-        self.check_object_permissions(self.request, customer)
+        customer = get_active_customer(self.kwargs["uuid"])  # 404 customer_not_found if absent or inactive
+        if self.action == "retrieve" and not self.get_queryset().filter(pk=customer.pk).exists():
+            raise PermissionMissing(
+                f"You are not linked to enterprise customer {customer.uuid} and hold no role for it.",
+                enterprise_customer=str(customer.uuid),
+                hint="Staff, superusers and operators see every customer; others see the customers they are linked "
+                f"to or hold a role for. See GET /enterprise/api/v1/access/?enterprise_customer={customer.uuid}.",
+            )
+        self.check_object_permissions(self.request, customer)  # permission was checked against this UUID
         return customer
 
     @extend_schema(
