@@ -17,6 +17,25 @@ from . import roles
 from .validators import normalize_email, validate_course_run_id
 
 
+class CourseIdField(models.CharField):
+    """
+    An Open edX course run id column. Course keys are case-sensitive; MySQL/MariaDB's default collations are not,
+    so there the column uses a binary collation (otherwise two runs differing in case would collide in the unique
+    constraints). PostgreSQL and SQLite compare case-sensitively already.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 255)
+        kwargs.setdefault("validators", [validate_course_run_id])
+        super().__init__(*args, **kwargs)
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "mysql" and not self.db_collation:
+            params["collation"] = "utf8mb4_bin"
+        return params
+
+
 class EnterpriseCustomerQuerySet(models.QuerySet):
     """Chainable filters for customers."""
 
@@ -113,7 +132,7 @@ class PendingEnrollment(TimeStampedModel):
     """An enrollment waiting for its pending learner to get an account."""
 
     user = models.ForeignKey(PendingEnterpriseCustomerUser, on_delete=models.CASCADE, related_name="enrollments")
-    course_id = models.CharField(max_length=255, validators=[validate_course_run_id])
+    course_id = CourseIdField()
     course_mode = models.CharField(max_length=50)
     cohort_name = models.CharField(max_length=255, null=True, blank=True)
     source = models.CharField(max_length=32, choices=EnrollmentSource.choices, default=EnrollmentSource.ENTERPRISE_API)
@@ -150,7 +169,7 @@ class EnterpriseCourseEnrollment(TimeStampedModel):
     enterprise_customer_user = models.ForeignKey(
         EnterpriseCustomerUser, on_delete=models.PROTECT, related_name="enterprise_enrollments"
     )
-    course_id = models.CharField(max_length=255, validators=[validate_course_run_id])
+    course_id = CourseIdField()
     mode = models.CharField(max_length=50)
     cohort_name = models.CharField(max_length=255, null=True, blank=True)
     source = models.CharField(max_length=32, choices=EnrollmentSource.choices, default=EnrollmentSource.ENTERPRISE_API)

@@ -325,3 +325,14 @@ def resolve_tpa(customer, tpa_user_ids):
     from django.contrib.auth import get_user_model
 
     return {"sso-ann": get_user_model().objects.get(username="ann")} if "sso-ann" in tpa_user_ids else {}
+
+
+def test_course_runs_differing_only_in_case_are_different_runs(customer, catalog, learner):
+    # Course keys are case-sensitive; MySQL/MariaDB collations are not unless the column says so.
+    upper = "course-v1:EDX+DemoX+Demo_Course"
+    results = enroll_learners(
+        customer, [item(lms_user_id=learner.pk), item(lms_user_id=learner.pk, course_run_id=upper)]
+    )
+    assert [r.status for r in results] == ["enrolled", "enrolled"]
+    assert sorted(eces(customer).values_list("course_id", flat=True)) == [upper, RUN]
+    assert eces(customer).filter(course_id=RUN).count() == 1
