@@ -56,3 +56,6 @@ def test_docs_page_renders(db):
     response = Client().get("/api/docs/")
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+    # Served from our own static files (drf-spectacular-sidecar), so the page works without internet access.
+    assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in response.content
+    assert b"cdn.jsdelivr.net" not in response.content
