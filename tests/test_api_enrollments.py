@@ -204,3 +204,23 @@ class TestBulkShape:
         client, _ = setup
         response = client.post(url(customer, "enroll_learners_in_courses"), {"enrollments_info": "x"}, format="json")
         assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+
+
+@override_settings(
+    ENTERPRISE_ENROLL_CATALOG_BACKEND="enterprise_enroll.catalog.EnterpriseCatalogServiceBackend",
+    ENTERPRISE_ENROLL_CATALOG_SERVICE_URL=None,
+)
+def test_catalog_service_not_configured_is_503_with_retry_after_and_nothing_written(customer, setup):
+    client, _ = setup
+    factories.UserFactory(email="zed@example.com")
+    body = [
+        {"user_email": "zed@example.com", "course_run_id": RUN, "course_mode": "audit"},
+        {"user_email": "new@example.com", "course_run_id": RUN, "course_mode": "audit"},
+    ]
+    response = client.post(url(customer), body, format="json")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json()["code"] == "backend_unavailable"
+    assert "ENTERPRISE_ENROLL_CATALOG_SERVICE_URL" in response.json()["detail"] + response.json().get("hint", "")
+    assert not models.EnterpriseCustomerUser.objects.filter(user__email="zed@example.com").exists()
+    assert not models.PendingEnterpriseCustomerUser.objects.exists()
