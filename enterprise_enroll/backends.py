@@ -1,6 +1,7 @@
 """Enrollment backends (SPEC §7): read, enroll and unenroll in bulk; per-item failures, never half-written."""
 
 import logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -40,7 +41,7 @@ class EnrollmentRequest:
     enterprise_uuid: str | None = None
 
 
-class EnrollmentBackend:
+class EnrollmentBackend(ABC):
     """
     Base class. Keys are (user id, course id) tuples.
 
@@ -52,17 +53,17 @@ class EnrollmentBackend:
     #: True when the ECE row itself is the enrollment of record (the service then writes nothing elsewhere).
     ece_is_record = False
 
+    @abstractmethod
     def read(self, pairs):
         """{(user_id, course_id): EnrollmentState} for the pairs that have an enrollment (active or not)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def enroll(self, requests):
         """Make each EnrollmentRequest true (create, reactivate or change mode); {key: None | failure reason}."""
-        raise NotImplementedError
 
+    @abstractmethod
     def unenroll(self, pairs):
         """Deactivate each (user_id, course_id) enrollment; one that does not exist is already unenrolled."""
-        raise NotImplementedError
 
 
 class LocalEnrollmentBackend(EnrollmentBackend):

@@ -1,6 +1,7 @@
 """Catalog-membership backends (SPEC §6): which course runs are in a customer's catalogs, one call per request."""
 
 import logging
+from abc import ABC, abstractmethod
 
 import requests
 from django.core.exceptions import ValidationError
@@ -57,7 +58,7 @@ def filter_matches(content_filter, course_run_id):
     return course_key.split("+", 1)[0] in content_filter.get("orgs", ())
 
 
-class CatalogBackend:
+class CatalogBackend(ABC):
     """
     Base class: answer which of a set of course runs are in a customer's catalogs.
 
@@ -65,9 +66,9 @@ class CatalogBackend:
     course run of the request, then `explain_missing` for each run it left out, so state may be kept in between.
     """
 
+    @abstractmethod
     def contains(self, customer, course_run_ids):
         """Return the subset of `course_run_ids` in `customer`'s catalogs. Raise BackendUnavailable if unreachable."""
-        raise NotImplementedError
 
     def explain_missing(self, customer, course_run_id):
         """Human text for an item whose course run is not in the catalog (the item's `detail`)."""

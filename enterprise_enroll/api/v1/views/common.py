@@ -14,16 +14,16 @@ FALSE_VALUES = {"0", "false", "no", "off", ""}
 
 
 class EnterprisePermissionMixin(EnterpriseAccessMixin):
-    """Declared authorization: `permission_required` per action, checked by rules against the customer in the URL."""
+    """
+    Declared authorization: `permission_required` per action, checked by rules against the customer in the URL.
+
+    Subclasses define `scoped_queryset()`: the rows the caller may see (tenant scoping).
+    """
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # OpenAPI generation: there is no caller to scope by
             return self.queryset
         return self.scoped_queryset()
-
-    def scoped_queryset(self):
-        """The rows the caller may see (tenant scoping)."""
-        raise NotImplementedError
 
     def get_permission_object(self):
         """The customer UUID of customer-scoped routes (None elsewhere); rules compare it canonically."""
