@@ -1,113 +1,35 @@
-"""The enrollment service: enroll, upgrade and unenroll a customer's learners in bulk (SPEC §5, §7). Batch-first."""
+"""One request's items planned and written together: resolve learners, check the catalog, read state, decide."""
 
-import logging
-from dataclasses import dataclass, field, fields
-from uuid import UUID
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from . import app_settings
-from .audit import bulk_create_audited, bulk_delete_audited, bulk_update_audited
-from .backends import EnrollmentRequest, get_enrollment_backend
-from .catalog import get_catalog_backend
-from .exceptions import AtomicBatchRejected, InvalidRequest
-from .learners import apply_link_plan, plan_links, users_by_email
-from .models import EnrollmentSource, EnterpriseCourseEnrollment, PendingEnrollment
-from .tpa import get_tpa_user_resolver
-from .validators import normalize_email, parse_course_run_id
-
-logger = logging.getLogger(__name__)
-
-ENROLLED = "enrolled"
-ALREADY_ENROLLED = "already_enrolled"
-UPGRADED = "upgraded"
-PENDING = "pending"
-UNENROLLED = "unenrolled"
-ALREADY_UNENROLLED = "already_unenrolled"
-PENDING_REMOVED = "pending_removed"
-NOT_FOUND = "not_found"
-FAILED = "failed"
-INVALID = "invalid"
-OK_STATUSES = frozenset(
-    {ENROLLED, ALREADY_ENROLLED, UPGRADED, PENDING, UNENROLLED, ALREADY_UNENROLLED, PENDING_REMOVED}
+from .. import app_settings
+from ..audit import bulk_create_audited, bulk_delete_audited, bulk_update_audited
+from ..backends import EnrollmentRequest, get_enrollment_backend
+from ..catalog import get_catalog_backend
+from ..emails import Notification, send_enrollment_notifications
+from ..exceptions import AtomicBatchRejected
+from ..learners import apply_link_plan, plan_links, users_by_email
+from ..models import EnterpriseCourseEnrollment, PendingEnrollment
+from ..tpa import get_tpa_user_resolver
+from .items import (
+    ALREADY_ENROLLED,
+    ALREADY_UNENROLLED,
+    ENROLLED,
+    FAILED,
+    NOT_FOUND,
+    NOTIFY_STATUSES,
+    PENDING,
+    PENDING_REMOVED,
+    UNENROLLED,
+    UPGRADED,
+    ItemResult,
 )
-# Statuses that deserve an email when the item asked for one (never on unenroll or on a no-op).
-NOTIFY_STATUSES = frozenset({ENROLLED, UPGRADED, PENDING})
-IDENTIFIER_FIELDS = ("lms_user_id", "tpa_user_id", "user_email")
-# Attempts at a whole batch when a concurrent request wrote the same rows first (unique constraint or deadlock).
-WRITE_ATTEMPTS = 3
-
-
-@dataclass
-class EnrollmentItem:
-    """One requested operation on one learner and one course run."""
-
-    course_run_id: str | None = None
-    lms_user_id: int | None = None
-    tpa_user_id: str | None = None
-    user_email: str | None = None
-    course_mode: str | None = None
-    cohort: str | None = None
-    is_active: bool = True
-    force_enrollment: bool = False
-    notify: bool = False
-    license_uuid: UUID | None = None
-    transaction_id: UUID | None = None
-    errors: dict | None = None
-    # lms_user_id of an existing user not yet linked: link instead of refusing (the bulk endpoint's semantics).
-    link_learner: bool = False
-    # Overrides the batch's source (pending realisation keeps each pending enrollment's own source).
-    source: str | None = None
-
-
-@dataclass
-class ItemResult:
-    """What happened (or, in a dry run, would happen) to one item."""
-
-    index: int
-    status: str
-    code: str
-    detail: str
-    item: EnrollmentItem
-    errors: dict | None = None
-
-    @property
-    def ok(self):
-        return self.status in OK_STATUSES
-
-    def as_dict(self):
-        """The API's per-item element: edx's `detail` ("success" or the error) plus index/status/code/identifiers."""
-        body = {"index": self.index, "status": self.status, "code": self.code, "detail": self.detail}
-        for name in (*IDENTIFIER_FIELDS, "course_run_id", "course_mode", "cohort"):
-            value = getattr(self.item, name)
-            if value is not None:
-                body[name] = value
-        body["is_active"] = self.item.is_active
-        if self.errors:
-            body["errors"] = self.errors
-        return body
-
-
-def item_from_dict(data, **overrides):
-    """An EnrollmentItem from a dict with EnrollmentItem field names (unknown keys are ignored)."""
-    names = {f.name for f in fields(EnrollmentItem)}
-    return EnrollmentItem(**{k: v for k, v in {**data, **overrides}.items() if k in names})
-
-
-@dataclass
-class _Work:
-    """Per-item working state while a batch is planned."""
-
-    result: ItemResult
-    course_id: str | None = None
-    mode: str | None = None
-    email: str | None = None
-    user: object = None
-    key: tuple | None = None
+from .validation import validate_item
+from .work import Work, mark_invalid, mark_not_ok, mark_ok
 
 
 @dataclass
@@ -123,62 +45,6 @@ class _Writes:
     pending_delete: list = field(default_factory=list)
 
 
-def check_batch_size(items):
-    """Refuse a batch over ENTERPRISE_ENROLL_MAX_BATCH_SIZE items (SPEC §5)."""
-    limit = app_settings.get("MAX_BATCH_SIZE")
-    if len(items) > limit:
-        raise InvalidRequest(
-            f"{len(items)} items were sent; at most {limit} are accepted in one request.",
-            code="batch_too_large",
-            hint=f"Split the request into batches of at most {limit} items (ENTERPRISE_ENROLL_MAX_BATCH_SIZE).",
-            max_batch_size=limit,
-        )
-
-
-def enroll_learners(
-    customer,
-    items,
-    *,
-    actor=None,
-    source=EnrollmentSource.ENTERPRISE_API,
-    dry_run=False,
-    atomic=False,
-    check_catalog=True,
-):
-    """
-    Enroll, upgrade or unenroll learners of `customer`, one ItemResult per item, in input order.
-
-    Costs a constant number of queries whatever the item count (local backends). `dry_run` writes nothing;
-    `atomic` writes nothing unless every item is ok (AtomicBatchRejected otherwise). A backend that cannot be
-    reached raises BackendUnavailable and nothing is written.
-    """
-    items = list(items)
-    check_batch_size(items)
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        batch = EnrollmentBatch(customer, items, source=source, check_catalog=check_catalog)
-        batch.plan()
-        if atomic and not all(result.ok for result in batch.results):
-            raise AtomicBatchRejected([result.as_dict() for result in batch.results])
-        if dry_run:
-            return batch.results
-        try:
-            batch.write(actor=actor, atomic=atomic)
-            return batch.results
-        except (IntegrityError, OperationalError) as exc:
-            # A concurrent request wrote the same rows first: plan again against what is now in the database.
-            if attempt == WRITE_ATTEMPTS or not _is_retryable(exc):
-                raise
-            logger.info("enroll_learners: concurrent write (%s); retrying (attempt %d)", exc, attempt + 1)
-    raise AssertionError("unreachable")
-
-
-def _is_retryable(exc):
-    if isinstance(exc, IntegrityError):
-        return True
-    message = str(exc).lower()
-    return "deadlock" in message or "lock wait timeout" in message or "database is locked" in message
-
-
 class EnrollmentBatch:
     """Plans and writes one request's items: validate, resolve learners, check catalog, read state, decide."""
 
@@ -186,7 +52,7 @@ class EnrollmentBatch:
         self.customer = customer
         self.source = source
         self.check_catalog = check_catalog
-        self.works = [_Work(ItemResult(i, "", "", "", item)) for i, item in enumerate(items)]
+        self.works = [Work(ItemResult(i, "", "", "", item)) for i, item in enumerate(items)]
         self.writes = _Writes()
         self.enrollment_backend = get_enrollment_backend()
 
@@ -200,67 +66,11 @@ class EnrollmentBatch:
     def plan(self):
         """Decide every item's status and the writes, reading the database in a fixed number of queries."""
         for work in self.works:
-            self._validate(work)
+            validate_item(work, self.customer)
         self._resolve_learners()
         if self.check_catalog:
             self._check_catalog()
         self._decide_all()
-
-    # -- validation -------------------------------------------------------------------------------------------
-
-    def _validate(self, work):
-        """Check one item's fields; every problem is reported in `errors`, the first one gives the `code`."""
-        item = work.result.item
-        if item.errors:
-            return _invalid(work, "invalid_item", "The item has invalid fields; see `errors`.", item.errors)
-        problems = _Problems()
-        if all(getattr(item, name) in (None, "") for name in IDENTIFIER_FIELDS):
-            problems.add(
-                "non_field_errors",
-                "missing_learner_identifier",
-                "One of lms_user_id, tpa_user_id or user_email is required.",
-            )
-        elif item.lms_user_id is None and item.tpa_user_id in (None, ""):
-            work.email = normalize_email(item.user_email)
-            try:
-                validate_email(work.email)
-            except ValidationError:
-                problems.add("user_email", "invalid_email", f"{item.user_email!r} is not a valid email address.")
-        if not item.course_run_id:
-            problems.add("course_run_id", "missing_course_run_id", "course_run_id is required.")
-        else:
-            try:
-                work.course_id = parse_course_run_id(item.course_run_id)
-            except ValidationError as exc:
-                problems.add("course_run_id", "invalid_course_run_id", exc.messages[0])
-        if item.is_active:
-            self._validate_enroll_options(work, problems)
-        if problems:
-            problems.report(work)
-
-    def _validate_enroll_options(self, work, problems):
-        item, modes = work.result.item, app_settings.get("COURSE_MODES")
-        if not item.course_mode:
-            problems.add(
-                "course_mode",
-                "missing_course_mode",
-                f"course_mode is required when enrolling; one of {', '.join(modes)}.",
-            )
-        elif item.course_mode not in modes:
-            problems.add(
-                "course_mode",
-                "invalid_course_mode",
-                f"Course mode {item.course_mode!r} is not allowed; use one of {', '.join(modes)}.",
-            )
-        else:
-            work.mode = item.course_mode
-        if item.cohort and not self.customer.enable_autocohorting:
-            problems.add(
-                "cohort",
-                "cohort_not_allowed",
-                f"Enterprise customer {self.customer.slug} does not have auto-cohorting enabled, "
-                "so a cohort cannot be given.",
-            )
 
     # -- learners -------------------------------------------------------------------------------------------------
 
@@ -287,7 +97,8 @@ class EnrollmentBatch:
                     link_users[work.user.pk] = work.user
                     continue
             if work.user is None:
-                _invalid(work, "user_not_found", _not_found_text(item), {"non_field_errors": [_not_found_text(item)]})
+                message = _not_found_text(item)
+                mark_invalid(work, "user_not_found", message, {"non_field_errors": [message]})
             else:
                 lookup_users[work.user.pk] = work.user
         self.writes.link_plan = plan_links(
@@ -308,7 +119,7 @@ class EnrollmentBatch:
             try:
                 ids.add(int(value))
             except (TypeError, ValueError):
-                _invalid(
+                mark_invalid(
                     work,
                     "invalid_item",
                     "lms_user_id must be an integer.",
@@ -327,7 +138,7 @@ class EnrollmentBatch:
                     "tpa_user_id cannot be resolved: no third-party-auth resolver is configured "
                     "(ENTERPRISE_ENROLL_TPA_USER_RESOLVER). Send lms_user_id or user_email instead."
                 )
-                _invalid(work, "tpa_not_supported", message, {"tpa_user_id": [message]})
+                mark_invalid(work, "tpa_not_supported", message, {"tpa_user_id": [message]})
             return {}
         found = resolver(self.customer, {str(w.result.item.tpa_user_id) for w in works}) or {}
         return {str(key): user for key, user in found.items()}
@@ -346,7 +157,7 @@ class EnrollmentBatch:
                     f"User {work.user.pk} is not linked to enterprise customer {self.customer.slug}. "
                     "Link the learner first (POST enterprise-learner/) or send user_email instead."
                 )
-                _invalid(work, "learner_not_linked", message, {"non_field_errors": [message]})
+                mark_invalid(work, "learner_not_linked", message, {"non_field_errors": [message]})
 
     # -- catalog ---------------------------------------------------------------------------------------------------
 
@@ -359,7 +170,7 @@ class EnrollmentBatch:
         for work in self._live():
             if work.result.item.is_active and work.course_id not in contained:
                 message = backend.explain_missing(self.customer, work.course_id)
-                _invalid(work, "not_in_catalog", message, {"course_run_id": [message]})
+                mark_invalid(work, "not_in_catalog", message, {"course_run_id": [message]})
 
     # -- decisions -------------------------------------------------------------------------------------------------
 
@@ -378,7 +189,7 @@ class EnrollmentBatch:
                     f"Item {first.result.index} asks for a different operation on the same learner and "
                     "course run; send one item per learner and course run."
                 )
-                _invalid(work, "conflicting_duplicate", message, {"non_field_errors": [message]})
+                mark_invalid(work, "conflicting_duplicate", message, {"non_field_errors": [message]})
             else:
                 work.result.status, work.result.code = first.result.status, first.result.code
                 work.result.detail = first.result.detail
@@ -401,13 +212,13 @@ class EnrollmentBatch:
                 f"The learner is enrolled in {work.course_id} as {current.mode!r}; changing to "
                 f"{work.mode!r} would be a downgrade, which is not allowed."
             )
-            return _invalid(work, "downgrade_not_allowed", message, {"course_mode": [message]})
+            return mark_invalid(work, "downgrade_not_allowed", message, {"course_mode": [message]})
         else:
             status = UPGRADED if current and current.is_active else ENROLLED
             self.writes.enroll_requests[work.key] = EnrollmentRequest(
                 work.user, work.course_id, work.mode, item.cohort, item.force_enrollment, str(self.customer.uuid)
             )
-        _ok(work, status)
+        mark_ok(work, status)
         if ece is not None and not ece.unenrolled and ece.mode == work.mode:
             return
         self._plan_ece(work, link, ece)
@@ -430,12 +241,12 @@ class EnrollmentBatch:
         link = self.writes.link_plan.links_by_user_id.get(work.user.pk)
         ece = state.eces.get((link.pk, work.course_id)) if link is not None and link.pk else None
         if ece is None:
-            return _not_ok(
+            return mark_not_ok(
                 work, NOT_FOUND, "not_enrolled", f"The learner has no enrollment in {work.course_id} for this customer."
             )
         if ece.unenrolled:
-            return _ok(work, ALREADY_UNENROLLED)
-        _ok(work, UNENROLLED)
+            return mark_ok(work, ALREADY_UNENROLLED)
+        mark_ok(work, UNENROLLED)
         ece.unenrolled, ece.unenrolled_at = True, timezone.now()
         self.writes.eces[work.key] = ece
         self.writes.unenroll_pairs[work.key] = (work.user.pk, work.course_id)
@@ -446,11 +257,11 @@ class EnrollmentBatch:
         existing = state.pending.get((pending_user.pk, work.course_id)) if pending_user and pending_user.pk else None
         if not item.is_active:
             if existing is None:
-                return _not_ok(
+                return mark_not_ok(
                     work, NOT_FOUND, "not_enrolled", f"No pending enrollment in {work.course_id} for {work.email}."
                 )
             self.writes.pending_delete.append(existing)
-            return _ok(work, PENDING_REMOVED)
+            return mark_ok(work, PENDING_REMOVED)
         if existing is None:
             existing = PendingEnrollment(
                 user=pending_user,
@@ -467,7 +278,7 @@ class EnrollmentBatch:
             self.writes.pending_update.append(existing)
             code = "pending_updated"
         existing.course_mode, existing.cohort_name = work.mode, item.cohort or existing.cohort_name
-        _ok(work, PENDING, code)
+        mark_ok(work, PENDING, code)
 
     # -- writes ----------------------------------------------------------------------------------------------------
 
@@ -512,11 +323,9 @@ class EnrollmentBatch:
     def _mark_failed(self, failed):
         for work in self.works:
             if work.key in failed and work.result.ok:
-                _not_ok(work, FAILED, "backend_error", str(failed[work.key]))
+                mark_not_ok(work, FAILED, "backend_error", str(failed[work.key]))
 
     def _notify_on_commit(self):
-        from .emails import Notification, send_enrollment_notifications
-
         notifications, seen = [], set()
         for work in self.works:
             result = work.result
@@ -579,76 +388,3 @@ def _not_found_text(item):
     if item.lms_user_id is not None:
         return f"No user has lms_user_id {item.lms_user_id}."
     return f"No user matches tpa_user_id {item.tpa_user_id!r} for this customer's identity provider."
-
-
-def _ok(work, status, code=None):
-    work.result.status, work.result.code, work.result.detail = status, code or status, "success"
-
-
-def _not_ok(work, status, code, detail, errors=None):
-    result = work.result
-    result.status, result.code, result.detail, result.errors = status, code, detail, errors
-
-
-class _Problems:
-    """Field errors of one item, in the order found: {field: [(code, message)]}."""
-
-    def __init__(self):
-        self.by_field = {}
-
-    def __bool__(self):
-        return bool(self.by_field)
-
-    def add(self, field_name, code, message):
-        self.by_field.setdefault(field_name, []).append((code, message))
-
-    def report(self, work):
-        code, detail = next(iter(self.by_field.values()))[0]
-        errors = {name: [message for _, message in found] for name, found in self.by_field.items()}
-        _invalid(work, code, detail, errors)
-
-
-def _invalid(work, code, detail, errors):
-    _not_ok(work, INVALID, code, detail, errors)
-
-
-def realise_pending_learner(user, *, actor=None):
-    """
-    Turn pending learners with `user`'s email into real links and their pending enrollments into enrollments.
-
-    Called when an account is created or its email changes. Each customer's pending enrollments go through
-    enroll_learners (the backend enrolls; each ECE keeps its pending row's source); the pending rows are removed.
-    Returns {customer: [ItemResult]}.
-    """
-    from .learners import remove_pending_learners
-    from .models import PendingEnterpriseCustomerUser
-
-    email = normalize_email(user.email)
-    if not email:
-        return {}
-    pending_users = list(
-        PendingEnterpriseCustomerUser.objects.filter(user_email=email)
-        .select_related("enterprise_customer")
-        .prefetch_related("enrollments")
-    )
-    outcome = {}
-    with transaction.atomic():
-        for pending in pending_users:
-            customer = pending.enterprise_customer
-            plan = plan_links(customer, users=[user])
-            apply_link_plan(plan, actor=actor)
-            items = [
-                EnrollmentItem(
-                    course_run_id=enrollment.course_id,
-                    lms_user_id=user.pk,
-                    course_mode=enrollment.course_mode,
-                    cohort=enrollment.cohort_name,
-                    source=enrollment.source,
-                    license_uuid=enrollment.license_uuid,
-                    transaction_id=enrollment.transaction_id,
-                )
-                for enrollment in pending.enrollments.all()
-            ]
-            outcome[customer] = enroll_learners(customer, items, actor=actor, check_catalog=False) if items else []
-        remove_pending_learners(pending_users, actor=actor)
-    return outcome
