@@ -1,0 +1,58 @@
+"""Authentication: simplejwt tokens with the edx `roles` claim, and 401s that say what is wrong (SPEC §4)."""
+
+from . import schema  # noqa: F401  (registers the OpenAPI security schemes)
+from .authentication import (
+    METHOD_JWT,
+    METHOD_LMS_JWT,
+    METHOD_SESSION,
+    ConfiguredAuthentication,
+    EnterpriseJWTAuthentication,
+    LmsJwtAuthentication,
+    authentication_method,
+    configured_authentication_classes,
+    request_jwt_payload,
+)
+from .tokens import (
+    REALM,
+    ROLES_CLAIM,
+    EnterpriseAccessToken,
+    EnterpriseRefreshToken,
+    EnterpriseUntypedToken,
+    TokenRejected,
+    access_token_for,
+    add_user_claims,
+    header_types,
+    jwt_setting,
+    not_authenticated_error,
+    path_for,
+    token_hint,
+    token_pair_for,
+    user_for_token,
+)
+
+__all__ = [
+    "METHOD_JWT",
+    "METHOD_LMS_JWT",
+    "METHOD_SESSION",
+    "REALM",
+    "ROLES_CLAIM",
+    "ConfiguredAuthentication",
+    "EnterpriseAccessToken",
+    "EnterpriseJWTAuthentication",
+    "EnterpriseRefreshToken",
+    "EnterpriseUntypedToken",
+    "LmsJwtAuthentication",
+    "TokenRejected",
+    "access_token_for",
+    "add_user_claims",
+    "authentication_method",
+    "configured_authentication_classes",
+    "header_types",
+    "jwt_setting",
+    "not_authenticated_error",
+    "path_for",
+    "request_jwt_payload",
+    "token_hint",
+    "token_pair_for",
+    "user_for_token",
+]
