@@ -74,3 +74,23 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def acme(db):
+    """Customer "Acme" with a catalog of every edX course (the admin and Manage learners tests)."""
+    customer = factories.EnterpriseCustomerFactory(name="Acme", slug="acme")
+    factories.EnterpriseCustomerCatalogFactory(enterprise_customer=customer, content_filter={"orgs": ["edX"]})
+    return customer
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.UserFactory(username="root", email="root@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    """Django test client logged in as `superuser` (overrides pytest-django's admin_client)."""
+    client.force_login(superuser)
+    return client

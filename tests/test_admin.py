@@ -29,24 +29,6 @@ def url(model_name, view, *args):
 
 
 @pytest.fixture
-def superuser(db):
-    return factories.UserFactory(username="root", email="root@example.com", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
-def acme(db):
-    customer = factories.EnterpriseCustomerFactory(name="Acme", slug="acme")
-    factories.EnterpriseCustomerCatalogFactory(enterprise_customer=customer, content_filter={"orgs": ["edX"]})
-    return customer
-
-
-@pytest.fixture
 def enrollment(acme):
     link = factories.EnterpriseCustomerUserFactory(
         enterprise_customer=acme, user=factories.UserFactory(username="ann", email="ann@example.com")

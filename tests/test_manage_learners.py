@@ -146,18 +146,6 @@ def test_pasted_errors_and_limit(settings):
 # -- the service hand-off ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def acme(db):
-    customer = factories.EnterpriseCustomerFactory(name="Acme", slug="acme")
-    factories.EnterpriseCustomerCatalogFactory(enterprise_customer=customer, content_filter={"orgs": ["edX"]})
-    return customer
-
-
-@pytest.fixture
-def superuser(db):
-    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
 def test_import_learners_links_enrolls_and_reports_in_row_order(acme, superuser):
     ann = factories.UserFactory(email="ann@example.com")
     rows = [
@@ -210,12 +198,6 @@ def test_results_csv():
 
 
 # -- the admin page ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
 
 
 def page_url(customer):
